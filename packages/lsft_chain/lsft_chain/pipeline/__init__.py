@@ -1,0 +1,1 @@
+"""LCEL steps of the pipeline: load, convert."""

@@ -1,0 +1,499 @@
+"""Session sources: LangSmith datasets (API or export file) and OpenAI JSONL, read lazily.
+
+Every source is re-iterable and yields ``LoadedSession`` s one at a time; none holds the dataset in memory.
+An example that cannot be read is not dropped: it comes out with ``problems`` set (and an empty session),
+so a consumer can report every bad example at once.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from langchain_core.chat_sessions import ChatSession
+from langchain_core.runnables import RunnableConfig, RunnableSerializable
+from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError, model_validator
+
+from ..errors import ConfigError, DataError, DataValidationError, LSFTError, Problem, SourceNotFoundError
+from ..messages import RECORD_KEYS, record_to_session, to_langchain_message, to_openai_message
+
+__all__ = [
+    "LoadedSession",
+    "SessionSource",
+    "LangSmithDatasetSource",
+    "LangSmithExportFileSource",
+    "OpenAIJsonlSource",
+    "example_to_session",
+    "source_from_spec",
+    "LoadRequest",
+    "LoadSessions",
+]
+
+_CHUNK = 1 << 16
+_WS = re.compile(r"[ \t\n\r]*")
+
+
+@dataclass(frozen=True)
+class LoadedSession:
+    """One example: ``ref`` is its LangSmith id, ``"line N"`` or ``"index N"``."""
+
+    ref: str
+    session: ChatSession
+    problems: tuple[Problem, ...] = field(default=())
+
+    def raise_for_problems(self) -> None:
+        if any(p.severity == "error" for p in self.problems):
+            raise DataValidationError(list(self.problems), source=f"example {self.ref}")
+
+
+def _failed(ref: str, problems: Sequence[Problem]) -> LoadedSession:
+    return LoadedSession(ref, ChatSession(messages=[]), tuple(problems))
+
+
+class SessionSource(ABC):
+    """A re-iterable, lazy stream of ``LoadedSession``."""
+
+    @property
+    @abstractmethod
+    def description(self) -> str:
+        """Human-readable name, used in error messages."""
+
+    @abstractmethod
+    def __iter__(self) -> Iterator[LoadedSession]: ...
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.description}>"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# LangSmith example → ChatSession
+
+_INPUT_KEYS = ("messages", "input", "inputs", "chat_history")
+_INPUT_TEXT_KEYS = ("question", "prompt", "query", "text")
+_OUTPUT_KEYS = ("messages", "message", "output", "outputs", "generations", "choices")
+_OUTPUT_TEXT_KEYS = ("answer", "content", "response", "completion", "text")
+
+
+def _as_messages(value: Any, role: str) -> list[Any] | None:
+    """A message list from one inputs/outputs value, or None when it is not one."""
+    if isinstance(value, str):
+        return [{"role": role, "content": value}]
+    if isinstance(value, Mapping):
+        if "choices" in value and isinstance(value["choices"], list) and value["choices"]:
+            choice = value["choices"][0]
+            return [choice.get("message")] if isinstance(choice, Mapping) and "message" in choice else None
+        if "role" in value or "type" in value or "lc" in value:
+            return [value]
+        if "message" in value:
+            return _as_messages(value["message"], role)
+        return None
+    if isinstance(value, list):
+        if len(value) == 1 and isinstance(value[0], list):  # batched: [[msg, ...]]
+            value = value[0]
+        if all(isinstance(v, (Mapping, tuple, list)) or hasattr(v, "content") for v in value):
+            return list(value)
+        return None
+    if hasattr(value, "content") and hasattr(value, "type"):  # a BaseMessage
+        return [value]
+    return None
+
+
+def _pick(d: Mapping[str, Any], keys: Sequence[str], text_keys: Sequence[str], role: str) -> list[Any] | None:
+    for key in keys:
+        if key in d and (msgs := _as_messages(d[key], role)) is not None:
+            return msgs
+    for key in text_keys:
+        if isinstance(d.get(key), str):
+            return [{"role": role, "content": d[key]}]
+    if len(d) == 1:
+        return _as_messages(next(iter(d.values())), role)
+    return None
+
+
+def example_to_session(inputs: Mapping[str, Any] | None, outputs: Mapping[str, Any] | None,
+                       metadata: Mapping[str, Any] | None = None, *, ref: str) -> ChatSession:
+    """A LangSmith example (chat schema or key-value with messages) → ``ChatSession``, tools included.
+
+    Raises ``DataValidationError`` naming ``ref``, the keys found and every bad message.
+    """
+    inputs, outputs, metadata = inputs or {}, outputs or {}, metadata or {}
+    msgs_in = _pick(inputs, _INPUT_KEYS, _INPUT_TEXT_KEYS, "user")
+    if msgs_in is None:
+        raise DataValidationError([Problem(
+            ref, "inputs", f"no messages found in inputs (keys: {sorted(inputs)})",
+            "put the conversation in inputs['input'] (LangSmith chat schema) or inputs['messages'] "
+            "(a list of {'role', 'content'} messages).", code="missing_messages_list")], source=f"example {ref}")
+    msgs_out: list[Any] = []
+    if outputs:
+        picked = _pick(outputs, _OUTPUT_KEYS, _OUTPUT_TEXT_KEYS, "assistant")
+        if picked is None:
+            raise DataValidationError([Problem(
+                ref, "outputs", f"no assistant message found in outputs (keys: {sorted(outputs)})",
+                "put the reply in outputs['output'] or outputs['message'] (one message), outputs['messages'] "
+                "(a list), or outputs['answer'] (text).", code="example_missing_assistant_message")],
+                source=f"example {ref}")
+        msgs_out = picked
+    problems: list[Problem] = []
+    messages = []
+    for i, m in enumerate([*msgs_in, *msgs_out]):
+        try:
+            messages.append(to_langchain_message(to_openai_message(m, where=ref, index=i)))
+        except DataValidationError as exc:
+            problems.extend(exc.problems)
+        except Exception as exc:  # LangChain refused the fields of an otherwise recognised message
+            problems.append(Problem(ref, "message", f"invalid message: {str(exc).splitlines()[0][:200]}",
+                                    "compare the message with OpenAI's chat format.", i, code="message_invalid"))
+    if problems:
+        raise DataValidationError(problems, source=f"example {ref}")
+    session: dict[str, Any] = {"messages": messages}
+    for key in RECORD_KEYS:
+        value = inputs.get(key, metadata.get(key))
+        if value is not None:
+            session[key] = value
+    return ChatSession(**session)  # type: ignore[typeddict-item]
+
+
+def _example_or_record(obj: Any, ref: str) -> LoadedSession:
+    """One element of an export file: a LangSmith example, or an OpenAI record."""
+    if not isinstance(obj, Mapping):
+        return _failed(ref, [Problem(ref, "example", f"expected a JSON object, got {type(obj).__name__}",
+                                     "each element must be {'inputs': ..., 'outputs': ...}.", code="data_type")])
+    if "id" in obj and obj["id"] is not None:
+        ref = str(obj["id"])
+    try:
+        if "inputs" in obj:
+            return LoadedSession(ref, example_to_session(obj.get("inputs"), obj.get("outputs"),
+                                                         obj.get("metadata"), ref=ref))
+        if "messages" in obj:
+            return LoadedSession(ref, record_to_session(obj, where=ref))
+    except DataValidationError as exc:
+        return _failed(ref, exc.problems)
+    return _failed(ref, [Problem(ref, "inputs", f"neither 'inputs' nor 'messages' found (keys: {sorted(obj)})",
+                                 "export examples as {'inputs': ..., 'outputs': ...} objects.",
+                                 code="missing_messages_list")])
+
+
+# ---------------------------------------------------------------------------------------------------------
+# files
+
+
+class _ParseError(Exception):
+    def __init__(self, ref: str, message: str) -> None:
+        super().__init__(message)
+        self.ref = ref
+
+
+def iter_json_array(f: IO[str], *, chunk: int = _CHUNK) -> Iterator[Any]:
+    """Yield the elements of the JSON array in ``f`` one at a time, holding about one element in memory."""
+    dec = json.JSONDecoder()
+    buf, pos, eof, consumed, index = "", 0, False, 0, 0
+
+    def fill(n: int) -> None:
+        nonlocal buf, pos, eof, consumed
+        data = f.read(n)
+        eof = not data
+        consumed += pos
+        buf, pos = buf[pos:] + data, 0
+
+    def skip_ws() -> str:
+        nonlocal pos
+        while True:
+            pos = _WS.match(buf, pos).end()  # type: ignore[union-attr]
+            if pos < len(buf) or eof:
+                return buf[pos] if pos < len(buf) else ""
+            fill(chunk)
+
+    if skip_ws() != "[":
+        raise _ParseError("index 0", f"expected a JSON array, found {buf[pos:pos + 20]!r}")
+    pos += 1
+    if skip_ws() == "]":
+        return
+    while True:
+        size = chunk
+        while True:
+            try:
+                obj, end = dec.raw_decode(buf, pos)
+                if end < len(buf) or eof:
+                    break
+            except json.JSONDecodeError as exc:
+                if eof:
+                    raise _ParseError(f"index {index}", f"malformed JSON at character {consumed + exc.pos}: "
+                                      f"{exc.msg}") from None
+            fill(size)
+            size *= 2
+        pos = end
+        yield obj
+        index += 1
+        sep = skip_ws()
+        if sep == "]":
+            return
+        if sep != ",":
+            raise _ParseError(f"index {index}", f"expected ',' or ']' at character {consumed + pos}, found "
+                              f"{sep or 'end of file'!r}")
+        pos += 1
+        skip_ws()
+
+
+def _first_char(path: Path) -> str:
+    with path.open("r", encoding="utf-8") as f:
+        while block := f.read(4096):
+            stripped = block.lstrip(" \t\r\n\ufeff")
+            if stripped:
+                return stripped[0]
+    return ""
+
+
+def _check_file(path: str | Path) -> Path:
+    p = Path(path).expanduser()
+    if not p.is_file():
+        raise SourceNotFoundError(f"No such data file: {p}",
+                                  hint="check the path; give a LangSmith export (.json) or an OpenAI JSONL file.")
+    return p
+
+
+def _iter_lines(path: Path) -> Iterator[tuple[str, Any]]:
+    """(ref, parsed object or _ParseError) per non-blank line."""
+    with path.open("r", encoding="utf-8-sig") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                yield f"line {n}", json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield f"line {n}", _ParseError(f"line {n}", f"malformed JSON at column {exc.colno}: {exc.msg}")
+
+
+def _bad_json(err: _ParseError) -> LoadedSession:
+    return _failed(err.ref, [Problem(err.ref, "json", str(err), "fix the JSON syntax of this example "
+                                     "(one complete JSON object per line for JSONL).", code="invalid_json")])
+
+
+class OpenAIJsonlSource(SessionSource):
+    """OpenAI chat fine-tuning JSONL, read line by line; refs are ``"line N"``."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = _check_file(path)
+
+    @property
+    def description(self) -> str:
+        return str(self.path)
+
+    def __iter__(self) -> Iterator[LoadedSession]:
+        for ref, obj in _iter_lines(self.path):
+            if isinstance(obj, _ParseError):
+                yield _bad_json(obj)
+                continue
+            try:
+                yield LoadedSession(ref, record_to_session(obj, where=ref))
+            except DataValidationError as exc:
+                yield _failed(ref, exc.problems)
+
+
+class LangSmithExportFileSource(SessionSource):
+    """A LangSmith export: a JSON array of examples (parsed incrementally) or JSONL of examples."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = _check_file(path)
+
+    @property
+    def description(self) -> str:
+        return str(self.path)
+
+    def __iter__(self) -> Iterator[LoadedSession]:
+        if _first_char(self.path) != "[":
+            for ref, obj in _iter_lines(self.path):
+                yield _bad_json(obj) if isinstance(obj, _ParseError) else _example_or_record(obj, ref)
+            return
+        with self.path.open("r", encoding="utf-8-sig") as f:
+            try:
+                for index, obj in enumerate(iter_json_array(f)):
+                    yield _example_or_record(obj, f"index {index}")
+            except _ParseError as err:
+                yield _bad_json(err)
+
+
+class LangSmithDatasetSource(SessionSource):
+    """A dataset on a LangSmith server, paged lazily with ``client.list_examples`` (offset/limit)."""
+
+    def __init__(self, dataset_name: str | None = None, dataset_id: str | None = None, client: Any = None,
+                 page_size: int = 100, *, splits: Sequence[str] | None = None, as_of: str | None = None) -> None:
+        if (dataset_name is None) == (dataset_id is None):
+            raise ConfigError("Give exactly one of dataset_name or dataset_id.",
+                              hint="name the LangSmith dataset by its name or by its id, not both.")
+        if not 1 <= page_size <= 100:
+            raise ConfigError(f"page_size must be 1..100, got {page_size}", hint="LangSmith serves at most 100 "
+                              "examples per page; use the default 100.")
+        self.dataset_name, self.dataset_id = dataset_name, dataset_id
+        self.page_size, self.splits, self.as_of = page_size, splits, as_of
+        self._client = client
+        self._dataset: Any = None
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            import langsmith
+
+            self._client = langsmith.Client()
+        return self._client
+
+    @property
+    def description(self) -> str:
+        return f"LangSmith dataset {self.dataset_name or self.dataset_id!r}"
+
+    @property
+    def dataset(self) -> Any:
+        """The ``langsmith.schemas.Dataset``, read once."""
+        if self._dataset is None:
+            with _translate(self.description):
+                self._dataset = self.client.read_dataset(dataset_name=self.dataset_name, dataset_id=self.dataset_id)
+        return self._dataset
+
+    def __iter__(self) -> Iterator[LoadedSession]:
+        dataset_id, offset = self.dataset.id, 0
+        while True:
+            with _translate(self.description):
+                page = list(self.client.list_examples(dataset_id=dataset_id, offset=offset, limit=self.page_size,
+                                                      splits=self.splits, as_of=self.as_of))
+            for ex in page:
+                ref = str(ex.id)
+                try:
+                    yield LoadedSession(ref, example_to_session(ex.inputs, ex.outputs, ex.metadata, ref=ref))
+                except DataValidationError as exc:
+                    yield _failed(ref, exc.problems)
+            if len(page) < self.page_size:
+                return
+            offset += len(page)
+
+
+class _translate:
+    """Turn langsmith SDK errors into lsft errors with a fix."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, et: Any, exc: BaseException | None, tb: Any) -> None:
+        if exc is None:
+            return
+        from langsmith import utils as ls_utils
+
+        if isinstance(exc, ls_utils.LangSmithNotFoundError):
+            raise SourceNotFoundError(f"{self.what} was not found.",
+                                      hint="check the dataset name or id (and LANGSMITH_ENDPOINT / the API key's "
+                                           "workspace); list datasets with langsmith.Client().list_datasets().") from exc
+        if isinstance(exc, ls_utils.LangSmithAuthError):
+            raise ConfigError(f"LangSmith refused the API key while reading {self.what}.",
+                              hint="set LANGSMITH_API_KEY to a valid key for that workspace.") from exc
+        if isinstance(exc, ls_utils.LangSmithUserError):
+            raise ConfigError(f"Cannot read {self.what}: {exc}", hint="a dataset id is a UUID.") from exc
+        if isinstance(exc, ls_utils.LangSmithError):
+            raise LSFTError(f"LangSmith failed while reading {self.what}: {str(exc)[:300]}",
+                            hint="check LANGSMITH_ENDPOINT and the network, then retry.") from exc
+
+
+def source_from_spec(*, dataset_name: str | None = None, dataset_id: str | None = None,
+                     path: str | Path | None = None, client: Any = None) -> SessionSource:
+    """Pick a source: a LangSmith dataset by name/id, or a file (format sniffed from its first record)."""
+    if sum(x is not None for x in (dataset_name, dataset_id, path)) != 1:
+        raise ConfigError("Give exactly one of dataset_name, dataset_id or path.",
+                          hint="name one LangSmith dataset, or one local file.")
+    if path is None:
+        return LangSmithDatasetSource(dataset_name=dataset_name, dataset_id=dataset_id, client=client)
+    p = _check_file(path)
+    first = _first_char(p)
+    if first == "[":
+        return LangSmithExportFileSource(p)
+    if first == "{":
+        for _, obj in _iter_lines(p):
+            if isinstance(obj, Mapping) and "inputs" in obj:
+                return LangSmithExportFileSource(p)
+            break
+        return OpenAIJsonlSource(p)
+    if first == "":
+        return OpenAIJsonlSource(p)
+    raise DataError(f"{p} is neither a JSON array nor JSONL (it starts with {first!r}).",
+                    hint="give a LangSmith export (.json array of examples) or OpenAI fine-tuning JSONL.")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the Runnable
+
+
+class LoadRequest(BaseModel):
+    """Where to load sessions from: exactly one of a LangSmith dataset name, a dataset id, or a file path."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    dataset_name: str | None = None
+    dataset_id: str | None = None
+    path: str | None = None
+    langsmith_api_url: str | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> LoadRequest:
+        given = [k for k in ("dataset_name", "dataset_id", "path") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of dataset_name, dataset_id or path"
+                             + (f" (got {', '.join(given)})" if given else " (got none)"))
+        return self
+
+
+class SessionSourceSchema(RootModel[Any]):
+    """A lazy ``SessionSource`` (a Python object; iterate it for ``LoadedSession`` s)."""
+
+
+class LoadSessions(RunnableSerializable[LoadRequest | dict, SessionSource]):
+    """Runnable "load": ``LoadRequest`` (or a dict of its fields) → a lazy ``SessionSource``.
+
+    For a LangSmith dataset the dataset is resolved here (so a wrong name fails now); examples are fetched
+    when the source is iterated. The client is ``client`` if given, else built on first use.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    name: str | None = "load"
+    client: Any = Field(default=None, exclude=True)
+    page_size: int = 100
+
+    @property
+    def InputType(self) -> type[LoadRequest]:  # noqa: N802
+        return LoadRequest
+
+    @property
+    def OutputType(self) -> type[SessionSource]:  # noqa: N802
+        return SessionSource
+
+    def get_output_schema(self, config: RunnableConfig | None = None) -> type[BaseModel]:
+        return SessionSourceSchema
+
+    def _load(self, request: LoadRequest | Mapping[str, Any]) -> SessionSource:
+        if not isinstance(request, LoadRequest):
+            try:
+                request = LoadRequest.model_validate(dict(request))
+            except ValidationError as exc:
+                detail = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
+                raise ConfigError(f"Invalid load request: {detail}",
+                                  hint="pass exactly one of dataset_name, dataset_id or path.") from None
+        if request.path is not None:
+            return source_from_spec(path=request.path)
+        client = self.client
+        if client is None:
+            import langsmith
+
+            client = langsmith.Client(api_url=request.langsmith_api_url) if request.langsmith_api_url \
+                else langsmith.Client()
+        source = LangSmithDatasetSource(dataset_name=request.dataset_name, dataset_id=request.dataset_id,
+                                        client=client, page_size=self.page_size)
+        _ = source.dataset
+        return source
+
+    def invoke(self, input: LoadRequest | dict, config: RunnableConfig | None = None,
+               **kwargs: Any) -> SessionSource:
+        return self._call_with_config(self._load, input, config, **kwargs)

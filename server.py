@@ -1,0 +1,96 @@
+"""The LangServe app: the embedded OpenAI-compatible service and the pipeline, served side by side.
+
+    /openai/v1   the embedded service (files, fine_tuning.jobs, models, chat.completions)
+    /finetune    the pipeline (LangServe: invoke, batch, stream, stream_events, playground)
+    /model       a chat model on the same provider; configurable field "model" picks the model id
+
+Run it with ``make run`` or ``python server.py`` (HOST, PORT, LSFT_HOME, LSFT_API_KEY from the environment).
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse
+from langchain_core.runnables import ConfigurableField
+from langserve import add_routes
+
+from lsft_chain import build_chain
+from lsft_chain.errors import ConfigError
+from lsft_chain.providers import resolve_provider
+from lsft_chain.service.app import create_app as create_service_app
+from lsft_chain.service.app import start_service, stop_service
+from lsft_chain.service.deps import check_api_key
+from lsft_chain.service.schemas import OpenAIError
+from lsft_chain.settings import Settings
+
+
+def _self_url(settings: Settings) -> str:
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
+    host = f"[{host}]" if ":" in host else host
+    return f"http://{host}:{settings.port}/openai/v1"
+
+
+def create_server(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    if settings.embedded_url is None:
+        settings = settings.model_copy(update={"embedded_url": _self_url(settings)})
+    service = create_service_app(settings, manage_lifecycle=False)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI):
+        start_service(service)
+        try:
+            yield
+        finally:
+            stop_service(service)
+
+    app = FastAPI(title="lsft", version="0.1.0", lifespan=lifespan,
+                  description="Fine-tune chat models from LangSmith chat datasets; serve them.")
+    app.state.settings = settings
+    app.mount("/openai", service)
+
+    @app.exception_handler(OpenAIError)
+    async def _auth_error(_: Request, exc: OpenAIError) -> JSONResponse:
+        return JSONResponse(exc.body(), status_code=exc.status_code)
+
+    def require_key(request: Request) -> None:
+        check_api_key(settings, request)
+
+    provider = resolve_provider(settings)
+    add_routes(app, build_chain(provider), path="/finetune", dependencies=[Depends(require_key)])
+    model = provider.chat_model(provider.default_base_model).configurable_fields(
+        model_name=ConfigurableField(id="model", name="Model",
+                                     description="Model id: a base model or a tuned one (ft:...)."))
+    add_routes(app, model, path="/model", dependencies=[Depends(require_key)])
+
+    @app.get("/", include_in_schema=False)
+    def index() -> RedirectResponse:
+        return RedirectResponse("/docs")
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, Any]:
+        return {"status": "ok", "provider": provider.name, "base_url": provider.base_url}
+
+    return app
+
+
+def main() -> None:
+    import sys
+
+    import uvicorn
+
+    settings = Settings()
+    try:
+        settings.check_bind()
+    except ConfigError as e:
+        print(f"error: {e}", file=sys.stderr)
+        raise SystemExit(2) from None
+    print(f"lsft: serving on http://{settings.host}:{settings.port} (LSFT_HOME={settings.home})", flush=True)
+    uvicorn.run(create_server(settings), host=settings.host, port=settings.port, log_level="info")
+
+
+if __name__ == "__main__":
+    main()
