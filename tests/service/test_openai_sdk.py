@@ -87,13 +87,13 @@ def test_fine_tune_end_to_end_then_chat_and_restart(service_settings, client, tm
     job = client.fine_tuning.jobs.create(
         model="gpt-4o-mini-2024-07-18", training_file=f.id, suffix="colors", seed=7, metadata={"team": "qa"},
         method={"type": "supervised", "supervised": {"hyperparameters": {
-            "n_epochs": 8, "batch_size": 2, "learning_rate_multiplier": 10}}})
+            "n_epochs": 25, "batch_size": 2, "learning_rate_multiplier": 10}}})
     assert job.object == "fine_tuning.job" and job.model == "gpt-4o-mini-2024-07-18" and job.seed == 7
     job = wait_until(lambda: _job_status(client, job.id, {"succeeded", "failed", "cancelled"}), timeout=240)
     assert job.status == "succeeded", job.error
     assert job.fine_tuned_model.startswith("ft:") and ":colors:" in job.fine_tuned_model
     assert job.trained_tokens > 0 and job.finished_at >= job.created_at
-    assert job.hyperparameters.n_epochs == 8 and job.hyperparameters.batch_size == 2
+    assert job.hyperparameters.n_epochs == 25 and job.hyperparameters.batch_size == 2
     assert job.metadata == {"team": "qa"}
     assert [j.id for j in client.fine_tuning.jobs.list(metadata={"team": "qa"})] == [job.id]
 
@@ -105,15 +105,15 @@ def test_fine_tune_end_to_end_then_chat_and_restart(service_settings, client, tm
     assert [e.id for e in first_two.data + older.data] == [e.id for e in events[:4]]
     assert any("requested 'gpt-4o-mini-2024-07-18'" in e.message for e in events)
     metrics = [e.data for e in reversed(events) if e.type == "metrics"]
-    assert len(metrics) == metrics[-1]["total_steps"] == 8 * 6
+    assert len(metrics) == metrics[-1]["total_steps"] == 25 * 6
     first, last = metrics[0]["train_loss"], sum(m["train_loss"] for m in metrics[-6:]) / 6
-    assert last < first * 0.5, (first, last)
+    assert last < first * 0.1, (first, last)
 
     # The result file is OpenAI's step-metrics CSV.
     text = client.files.content(job.result_files[0]).text
     rows = list(csv.DictReader(io.StringIO(text)))
     assert rows[0].keys() >= {"step", "train_loss", "train_accuracy", "valid_loss", "valid_mean_token_accuracy"}
-    assert len(rows) == 48
+    assert len(rows) == 25 * 6
     checkpoints = client.fine_tuning.jobs.checkpoints.list(job.id)
     assert checkpoints.data and checkpoints.data[0].fine_tuning_job_id == job.id
 
@@ -121,16 +121,16 @@ def test_fine_tune_end_to_end_then_chat_and_restart(service_settings, client, tm
     assert job.fine_tuned_model in [m.id for m in client.models.list()]
     assert client.models.retrieve(job.fine_tuned_model).id == job.fine_tuned_model
     msgs = [{"role": "system", "content": "Answer with the code."}, {"role": "user", "content": "code for red?"}]
-    reply = client.chat.completions.create(model=job.fine_tuned_model, messages=msgs, temperature=0, max_tokens=8)
+    reply = client.chat.completions.create(model=job.fine_tuned_model, messages=msgs, temperature=0, max_tokens=24)
     assert reply.choices[0].message.content.strip() == "red red ok"
     assert reply.choices[0].finish_reason == "stop" and reply.usage.completion_tokens > 0
     chunks = list(client.chat.completions.create(model=job.fine_tuned_model, messages=msgs, temperature=0,
-                                                 max_tokens=8, stream=True, stream_options={"include_usage": True}))
+                                                 max_tokens=24, stream=True, stream_options={"include_usage": True}))
     assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == reply.choices[0].message.content
     assert chunks[-1].usage.total_tokens == reply.usage.total_tokens
 
     llm = ChatOpenAI(model=job.fine_tuned_model, base_url=str(client.base_url), api_key="unused", temperature=0,
-                     max_tokens=8)
+                     max_tokens=24)
     assert llm.invoke([("system", "Answer with the code."), ("human", "code for blue?")]).content.strip() \
         == "blue blue ok"
 
@@ -138,7 +138,7 @@ def test_fine_tune_end_to_end_then_chat_and_restart(service_settings, client, tm
     with serve(create_app(service_settings)) as url:
         again = openai.OpenAI(base_url=url + "/v1", api_key="unused")
         assert again.fine_tuning.jobs.retrieve(job.id).fine_tuned_model == job.fine_tuned_model
-        out = again.chat.completions.create(model=job.fine_tuned_model, messages=msgs, temperature=0, max_tokens=8)
+        out = again.chat.completions.create(model=job.fine_tuned_model, messages=msgs, temperature=0, max_tokens=24)
         assert out.choices[0].message.content.strip() == "red red ok"
 
 

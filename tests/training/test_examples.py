@@ -77,7 +77,7 @@ def test_truncation_is_flagged_and_untrainable_examples_are_named(tokenizer) -> 
     full = prepare_example(tokenizer, record, 512)
     cut = prepare_example(tokenizer, record, len(full.input_ids) - 3)
     assert cut.truncated and len(cut.input_ids) == len(full.input_ids) - 3
-    assert cut.n_trained == full.n_trained - 3
+    assert cut.n_trained == full.n_trained - 2  # the last 3 tokens: "?", <|im_end|> (trained), "\n"
     with pytest.raises(DataError, match="example 7: no assistant token is left after truncation"):
         prepare_example(tokenizer, record, 10, index=7)
     with pytest.raises(DataError, match="example 3 has no assistant message to train on"):

@@ -59,8 +59,8 @@ def _segments(tokenizer: Any, record: dict[str, Any], index: int | None) -> list
         if message["role"] != "assistant":
             continue
         upto = _template(tokenizer, chat[: i + 1], False)
-        prefix = _template(tokenizer, chat[:i], True)
-        if not (prefix.startswith(done) and upto.startswith(prefix)):
+        prefix = _template(tokenizer, chat[:i], True) if i else None  # templates refuse empty chats
+        if prefix is None or not (prefix.startswith(done) and upto.startswith(prefix)):
             # e.g. a template that adds a default system prompt only when messages exist: locate the
             # content in the full rendering instead.
             start = upto.rfind(message["content"]) if message["content"] else -1

@@ -320,8 +320,8 @@ def train_lora(config: TrainingConfig, train_records: Iterable[dict[str, Any]],
     _save_adapter(model, tokenizer, adapter_dir, base_path)
     on_event({"type": "checkpoint", "step": step, "epoch": config.n_epochs, "path": str(adapter_dir),
               "final": True, "metrics": {k: v for k, v in metrics.items() if k != "type"}})
-    head = losses[: min(5, len(losses))]
-    tail = losses[-min(5, len(losses)):]
+    k = max(1, min(5, len(losses) // 4))  # first/last few steps, never overlapping
+    head, tail = losses[:k], losses[-k:]
     result = TrainResult(
         adapter_dir=adapter_dir, trained_tokens=tokens_per_epoch * config.n_epochs, steps=step,
         epochs=config.n_epochs, final_train_loss=sum(tail) / len(tail), final_valid_loss=valid_loss,
