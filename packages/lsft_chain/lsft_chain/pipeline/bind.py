@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.runnables import RunnableConfig, RunnableLambda
+from langchain_core.runnables import RunnableConfig, RunnableSerializable
+from langchain_core.runnables.config import ensure_config
 
 from ..errors import LSFTError
 from ._provider import dump, provider_from
@@ -25,4 +26,24 @@ def bind_model(summary: FineTuneSummary | dict[str, Any] | str, config: Runnable
     return provider.chat_model(s.fine_tuned_model)
 
 
-bind = RunnableLambda(bind_model, name="bind").with_types(input_type=FineTuneSummary)
+class BindModel(RunnableSerializable[FineTuneSummary | dict | str, BaseChatModel]):
+    """A Runnable whose output is a chat model. (A RunnableLambda cannot be used: LCEL invokes any Runnable
+    a lambda returns, so the model would be called with the summary as its prompt.)"""
+
+    name: str | None = "bind"
+
+    @property
+    def InputType(self) -> type:  # noqa: N802 - LangChain's name
+        return FineTuneSummary
+
+    @property
+    def OutputType(self) -> type:  # noqa: N802
+        return BaseChatModel
+
+    def invoke(self, input: FineTuneSummary | dict | str, config: RunnableConfig | None = None,
+               **kwargs: Any) -> BaseChatModel:
+        config = ensure_config(config)
+        return self._call_with_config(bind_model, input, config, run_type="parser")
+
+
+bind = BindModel()

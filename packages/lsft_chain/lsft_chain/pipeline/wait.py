@@ -10,10 +10,11 @@ raises ``FineTuneJobCancelled``.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any, Literal
 
 import openai
@@ -121,56 +122,92 @@ def _poll(provider: Provider, what: str, fn: Any, failures: list[int]) -> Any:
     return result
 
 
-def wait_for_job(request: WaitRequest | dict[str, Any] | str,
-                 config: RunnableConfig | None = None) -> Iterator[JobUpdate | FineTuneSummary]:
-    req = WaitRequest(job_id=request) if isinstance(request, str) else (
-        request if isinstance(request, WaitRequest) else WaitRequest.model_validate(dump(request)))
-    provider = provider_from(config)
-    started = time.monotonic()
-    last_event: str | None = None
-    last_status: str | None = None
-    last_metrics: dict[str, Any] = {}
-    failures = [0]
-    last_job: Any = None
-    interval = min(1.0, req.poll_interval_s)
-    while True:
+class _Waiter:
+    """The polling state of one wait. ``step()`` polls once (blocking) and returns what to yield, and the
+    pause before the next poll, or None when the wait is over; the sync and async generators share it."""
+
+    def __init__(self, request: WaitRequest | dict[str, Any] | str, config: RunnableConfig | None) -> None:
+        self.req = WaitRequest(job_id=request) if isinstance(request, str) else (
+            request if isinstance(request, WaitRequest) else WaitRequest.model_validate(dump(request)))
+        self.provider = provider_from(config)
+        self.started = time.monotonic()
+        self.last_event: str | None = None
+        self.last_status: str | None = None
+        self.last_metrics: dict[str, Any] = {}
+        self.last_job: Any = None
+        self.failures = [0]
+        self.interval = min(1.0, self.req.poll_interval_s)
+
+    def step(self) -> tuple[list[JobUpdate | FineTuneSummary], float | None]:
+        req, provider, out = self.req, self.provider, []
         job = _poll(provider, f"read job {req.job_id}",
-                    lambda: provider.client.fine_tuning.jobs.retrieve(req.job_id), failures)
+                    lambda: provider.client.fine_tuning.jobs.retrieve(req.job_id), self.failures)
         events = None if job is None else _poll(
-            provider, f"list the events of job {req.job_id}", lambda: _new_events(provider, req.job_id, last_event),
-            failures)
-        last_job = job or last_job
+            provider, f"list the events of job {req.job_id}",
+            lambda: _new_events(provider, req.job_id, self.last_event), self.failures)
+        self.last_job = job or self.last_job
         if job is not None and events is not None:
             for ev in events:
-                last_event = ev.id
+                self.last_event = ev.id
                 data = dump(ev.data) if ev.data is not None else None
                 if ev.type == "metrics" and data:
-                    last_metrics = data
-                yield JobUpdate(kind="event", job_id=job.id, status=job.status, message=ev.message,
-                                level=ev.level, type=ev.type or "message", created_at=ev.created_at, data=data)
-            if job.status != last_status:
-                last_status = job.status
-                yield JobUpdate(kind="status", job_id=job.id, status=job.status,
-                                message=f"Job {job.id} is {job.status}", type="status")
-            if job.status == "failed":
-                err = job.error
-                raise FineTuneJobFailed(job_id=job.id, code=getattr(err, "code", None),
-                                        error_message=getattr(err, "message", None), param=getattr(err, "param", None))
-            if job.status == "cancelled":
-                raise FineTuneJobCancelled(job_id=job.id)
-            if job.status == "succeeded":
-                yield _summary(provider, job, req, last_metrics, timed_out=False)
-                return
-        elapsed = time.monotonic() - started
+                    self.last_metrics = data
+                out.append(JobUpdate(kind="event", job_id=job.id, status=job.status, message=ev.message,
+                                     level=ev.level, type=ev.type or "message", created_at=ev.created_at, data=data))
+            if job.status != self.last_status:
+                self.last_status = job.status
+                out.append(JobUpdate(kind="status", job_id=job.id, status=job.status,
+                                     message=f"Job {job.id} is {job.status}", type="status"))
+            if job.status in TERMINAL:
+                if job.status == "succeeded":
+                    out.append(_summary(provider, job, req, self.last_metrics, timed_out=False))
+                return out, None
+        elapsed = time.monotonic() - self.started
         if req.timeout_s is not None and elapsed >= req.timeout_s:
-            if last_job is None:
+            if self.last_job is None:
                 raise ProviderError(f"Timed out waiting for job {req.job_id}: no poll succeeded.",
                                     hint=f"resume later with wait.invoke({{'job_id': '{req.job_id}'}}).")
-            yield _summary(provider, last_job, req, last_metrics, timed_out=True)
+            out.append(_summary(provider, self.last_job, req, self.last_metrics, timed_out=True))
+            return out, None
+        pause = self.interval if req.timeout_s is None else min(self.interval, max(0.0, req.timeout_s - elapsed))
+        self.interval = min(req.poll_interval_s, self.interval * 1.5)
+        return out, pause
+
+    def raise_if_unsuccessful(self) -> None:
+        job = self.last_job
+        if job is not None and job.status == "failed":
+            err = job.error
+            raise FineTuneJobFailed(job_id=job.id, code=getattr(err, "code", None),
+                                    error_message=getattr(err, "message", None), param=getattr(err, "param", None))
+        if job is not None and job.status == "cancelled":
+            raise FineTuneJobCancelled(job_id=job.id)
+
+
+def wait_for_job(request: WaitRequest | dict[str, Any] | str,
+                 config: RunnableConfig | None = None) -> Iterator[JobUpdate | FineTuneSummary]:
+    waiter = _Waiter(request, config)
+    while True:
+        updates, pause = waiter.step()
+        yield from updates
+        if pause is None:
+            waiter.raise_if_unsuccessful()
             return
-        pause = interval if req.timeout_s is None else min(interval, max(0.0, req.timeout_s - elapsed))
         time.sleep(pause)
-        interval = min(req.poll_interval_s, interval * 1.5)
 
 
-wait = RunnableLambda(wait_for_job, name="wait").with_types(input_type=WaitRequest, output_type=FineTuneSummary)
+async def await_job(request: WaitRequest | dict[str, Any] | str,
+                    config: RunnableConfig | None = None) -> AsyncIterator[JobUpdate | FineTuneSummary]:
+    """The same wait for async callers (LangServe, ``astream_events``): polls run in a worker thread."""
+    waiter = _Waiter(request, config)
+    while True:
+        updates, pause = await asyncio.to_thread(waiter.step)
+        for update in updates:
+            yield update
+        if pause is None:
+            waiter.raise_if_unsuccessful()
+            return
+        await asyncio.sleep(pause)
+
+
+wait = RunnableLambda(wait_for_job, afunc=await_job, name="wait").with_types(
+    input_type=WaitRequest, output_type=FineTuneSummary)

@@ -106,6 +106,8 @@ def _convert_gguf(src_dir: Path, gguf_name: str, dest: Path) -> None:
         tmp.chmod(0o755)
         model.save_pretrained(str(tmp))
         tokenizer.save_pretrained(str(tmp))
+        if dest.exists():  # a leftover without config.json: the caller holds the lock, replace it
+            shutil.rmtree(dest)
         os.replace(tmp, dest)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -140,7 +140,13 @@ class ChatGenerator:
                 self._entries.popitem(last=False)
         with entry.lock:
             if entry.loaded is None:
-                entry.loaded = self._load(base_path, adapter_dir)
+                try:
+                    entry.loaded = self._load(base_path, adapter_dir)
+                except BaseException:
+                    with self._lock:  # do not keep a slot for a model that failed to load
+                        if self._entries.get(key) is entry:
+                            del self._entries[key]
+                    raise
             return entry.loaded
 
     def stream(self, base_path: Path, adapter_dir: Path | None, messages: list[dict[str, Any]], *,

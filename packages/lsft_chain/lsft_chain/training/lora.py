@@ -312,14 +312,12 @@ def train_lora(config: TrainingConfig, train_records: Iterable[dict[str, Any]],
                 path = output_dir / "checkpoints" / f"step-{step}"
                 _save_adapter(model, tokenizer, path, base_path)
                 on_event({"type": "checkpoint", "step": step, "epoch": epoch, "path": str(path),
-                          "final": False, "metrics": {k: v for k, v in metrics.items() if k != "type"}})
+                          "metrics": {k: v for k, v in metrics.items() if k != "type"}})
                 message(f"Saved checkpoint after epoch {epoch} (step {step}).")
     elapsed = max(time.perf_counter() - started, 1e-9)
 
     adapter_dir = output_dir / "adapter"
     _save_adapter(model, tokenizer, adapter_dir, base_path)
-    on_event({"type": "checkpoint", "step": step, "epoch": config.n_epochs, "path": str(adapter_dir),
-              "final": True, "metrics": {k: v for k, v in metrics.items() if k != "type"}})
     k = max(1, min(5, len(losses) // 4))  # first/last few steps, never overlapping
     head, tail = losses[:k], losses[-k:]
     result = TrainResult(
