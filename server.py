@@ -63,7 +63,9 @@ def create_server(settings: Settings | None = None) -> FastAPI:
     add_routes(app, build_chain(provider), path="/finetune", dependencies=[Depends(require_key)])
     model = provider.chat_model(provider.default_base_model).configurable_fields(
         model_name=ConfigurableField(id="model", name="Model",
-                                     description="Model id: a base model or a tuned one (ft:...)."))
+                                     description="Model id: a base model or a tuned one (ft:...)."),
+        temperature=ConfigurableField(id="temperature", name="Temperature", description="0 = greedy."),
+        max_tokens=ConfigurableField(id="max_tokens", name="Max tokens", description="Reply length limit."))
     add_routes(app, model, path="/model", dependencies=[Depends(require_key)])
 
     @app.get("/", include_in_schema=False)
