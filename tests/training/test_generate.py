@@ -59,8 +59,9 @@ def test_sampling_is_reproducible_with_a_seed(generator: ChatGenerator, tiny_mod
     a = generator.complete(tiny_model_path, None, ask("hi"), temperature=1.0, top_p=0.9, seed=7, max_tokens=12)
     b = generator.complete(tiny_model_path, None, ask("hi"), temperature=1.0, top_p=0.9, seed=7, max_tokens=12)
     c = generator.complete(tiny_model_path, None, ask("hi"), temperature=1.0, seed=8, max_tokens=12)
-    assert a == b and a.completion_tokens == 12 or a.finish_reason == "stop"
-    assert c != a or c.completion_tokens < 3
+    assert a == b
+    assert a.completion_tokens == 12 or a.finish_reason == "stop"
+    assert c.text != a.text  # the untrained base model is close to uniform: other seed, other text
 
 
 def test_cache_loads_once_under_concurrency_and_evicts_lru(tiny_run: TinyRun, tiny_model_path: Path) -> None:

@@ -9,7 +9,7 @@ import pytest
 from lsft_chain.errors import ConfigError, DataError
 from lsft_chain.training.lora import TrainingCancelled, TrainingConfig, prepare_example, train_lora
 
-from .conftest import BATCH, EPOCHS, TinyRun, qa_records
+from .conftest import EPOCHS, TinyRun, qa_records
 
 
 def test_loss_falls_and_lora_weights_change(tiny_run: TinyRun) -> None:

@@ -62,6 +62,10 @@ class Settings(BaseSettings):
                             description="The embedded service's default base model: a known name, a local "
                                         "folder, or a Hugging Face id the machine can load.")
     device: Literal["auto", "cpu", "cuda"] = Field(default="auto", validation_alias=AliasChoices("LSFT_DEVICE", "device"))
+    seed_example_dataset: bool = Field(
+        default=True, validation_alias=AliasChoices("LSFT_SEED_EXAMPLE_DATASET", "seed_example_dataset"),
+        description="On first start, create the tutorial's example chat dataset in the embedded LangSmith "
+                    "store (/langsmith). Set LSFT_SEED_EXAMPLE_DATASET=0 to start with no datasets.")
 
     @field_validator("home", mode="after")
     @classmethod

@@ -49,6 +49,22 @@ MIGRATIONS: list[str] = [
         base_model TEXT NOT NULL, base_path TEXT NOT NULL, adapter_path TEXT NOT NULL
     );
     """,
+    # 2: the embedded LangSmith-compatible dataset store (lsft_chain.langsmith_store): datasets, examples,
+    # and a small key/value table (e.g. whether the example dataset was ever seeded). Times are ISO 8601.
+    """
+    CREATE TABLE ls_datasets (
+        id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, description TEXT, data_type TEXT NOT NULL,
+        created_at TEXT NOT NULL, modified_at TEXT NOT NULL, inputs_schema TEXT, outputs_schema TEXT,
+        transformations TEXT, metadata TEXT
+    );
+    CREATE TABLE ls_examples (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL, dataset_id TEXT NOT NULL,
+        inputs TEXT NOT NULL, outputs TEXT, metadata TEXT, splits TEXT NOT NULL,
+        source_run_id TEXT, created_at TEXT NOT NULL, modified_at TEXT NOT NULL
+    );
+    CREATE INDEX ls_examples_dataset ON ls_examples(dataset_id, seq);
+    CREATE TABLE ls_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
 ]
 
 _JSON_COLUMNS = {"hyperparameters", "method", "metadata", "result_files", "error", "data", "metrics"}
