@@ -1,6 +1,7 @@
 """The LangServe app: the embedded OpenAI-compatible service and the pipeline, served side by side.
 
     /openai/v1   the embedded service (files, fine_tuning.jobs, models, chat.completions)
+    /langsmith   the embedded LangSmith-compatible dataset store (langsmith.Client(api_url=".../langsmith"))
     /finetune    the pipeline (LangServe: invoke, batch, stream, stream_events, playground)
     /model       a chat model on the same provider; configurable field "model" picks the model id
 
@@ -19,6 +20,7 @@ from langserve import add_routes
 
 from lsft_chain import build_chain
 from lsft_chain.errors import ConfigError
+from lsft_chain.langsmith_store import create_langsmith_app, start_langsmith_store
 from lsft_chain.providers import resolve_provider
 from lsft_chain.service.app import create_app as create_service_app
 from lsft_chain.service.app import start_service, stop_service
@@ -38,10 +40,12 @@ def create_server(settings: Settings | None = None) -> FastAPI:
     if settings.embedded_url is None:
         settings = settings.model_copy(update={"embedded_url": _self_url(settings)})
     service = create_service_app(settings, manage_lifecycle=False)
+    langsmith_store = create_langsmith_app(settings, manage_lifecycle=False)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
         start_service(service)
+        start_langsmith_store(langsmith_store)  # migrates, and seeds the example dataset on first start
         try:
             yield
         finally:
@@ -51,6 +55,7 @@ def create_server(settings: Settings | None = None) -> FastAPI:
                   description="Fine-tune chat models from LangSmith chat datasets; serve them.")
     app.state.settings = settings
     app.mount("/openai", service)
+    app.mount("/langsmith", langsmith_store)
 
     @app.exception_handler(OpenAIError)
     async def _auth_error(_: Request, exc: OpenAIError) -> JSONResponse:

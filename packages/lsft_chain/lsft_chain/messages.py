@@ -219,6 +219,9 @@ def _from_langchain(msg: BaseMessage, *, where: str, index: int | None) -> dict[
             out["name"] = name
         if isinstance(msg, ToolMessage):
             out["tool_call_id"] = msg.tool_call_id
+        for key in ("tool_calls", "function_call", "weight"):  # invalid here: kept so validation names them
+            if key in kw:
+                out[key] = copy.deepcopy(kw[key])
     for key, value in kw.items():  # anything else the source carried: kept, check_record judges it
         if key not in _HANDLED_KWARGS and value is not None and key not in out:
             out[key] = copy.deepcopy(value)
@@ -243,7 +246,7 @@ def to_langchain_message(openai_msg: Mapping[str, Any]) -> BaseMessage:
     if content is None:
         content = ""
     name = m.pop("name", None)
-    extra = {k: v for k, v in m.items() if k not in ("tool_call_id",)}
+    extra = {k: v for k, v in m.items() if k != "tool_call_id" or role != "tool"}
     if role == "user":
         return HumanMessage(content=content, name=name, additional_kwargs=extra)
     if role in ("system", "developer"):
@@ -259,6 +262,7 @@ def to_langchain_message(openai_msg: Mapping[str, Any]) -> BaseMessage:
     # unknown role, or a tool/function message missing its id/name: keep everything, validation reports it
     if "tool_call_id" in m:
         extra["tool_call_id"] = m["tool_call_id"]
+    extra.pop("__openai_role__", None)
     return ChatMessage(role=str(role), content=content, name=name, additional_kwargs=extra)
 
 
@@ -281,6 +285,10 @@ def _check_shape(record: Any, where: str) -> list[Problem]:
         elif not isinstance(m.get("role"), str):
             problems.append(Problem(where, "role", "message has no 'role'" if "role" not in m else
                                     "'role' must be a string", "add 'role': system|user|assistant|tool.", i,
+                                    code="message_missing_key"))
+        elif "content" not in m and m["role"] != "assistant":
+            problems.append(Problem(where, "content", f"{m['role']} message has no 'content'",
+                                    "add 'content' (only assistant tool-call messages may omit it).", i,
                                     code="message_missing_key"))
         elif "content" in m and m["content"] is None and m["role"] not in ("assistant",):
             problems.append(Problem(where, "content", f"'content' is null on a {m['role']} message",

@@ -88,9 +88,14 @@ class EmbeddedServer:
     _lock = threading.Lock()
 
     def __init__(self, settings: Settings) -> None:
-        import uvicorn
+        try:
+            import uvicorn
 
-        from .service.app import create_app
+            from .service.app import create_app
+        except ImportError as e:
+            raise ConfigError(f"The embedded service cannot start: {e}.",
+                              hint="install it with: pip install 'lsft-chain[service]', or set OPENAI_API_KEY "
+                                   "or LSFT_EMBEDDED_URL to use another endpoint.") from e
 
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import re
+
+import orjson
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -20,6 +21,7 @@ from langchain_core.runnables import RunnableConfig, RunnableSerializable
 from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError, model_validator
 
 from ..errors import ConfigError, DataError, DataValidationError, LSFTError, Problem, SourceNotFoundError
+from .fastpath import langsmith_record, openai_record
 from ..messages import RECORD_KEYS, record_to_session, to_langchain_message, to_openai_message
 
 __all__ = [
@@ -38,13 +40,35 @@ _CHUNK = 1 << 16
 _WS = re.compile(r"[ \t\n\r]*")
 
 
-@dataclass(frozen=True)
 class LoadedSession:
-    """One example: ``ref`` is its LangSmith id, ``"line N"`` or ``"index N"``."""
+    """One example: ``ref`` is its LangSmith id, ``"line N"`` or ``"index N"``.
 
-    ref: str
-    session: ChatSession
-    problems: tuple[Problem, ...] = field(default=())
+    Plain examples come with ``record`` (the OpenAI record, built directly by ``fastpath``) and build their
+    ``session`` only when asked; others come with ``session``.
+    """
+
+    __slots__ = ("ref", "_session", "problems", "record")
+
+    def __init__(self, ref: str, session: ChatSession | None = None, problems: Sequence[Problem] = (),
+                 record: dict[str, Any] | None = None) -> None:
+        self.ref = ref
+        self._session = session
+        self.problems = tuple(problems)
+        self.record = record
+
+    @property
+    def session(self) -> ChatSession:
+        if self._session is None:
+            self._session = (record_to_session(self.record, where=self.ref) if self.record is not None
+                             else ChatSession(messages=[]))
+        return self._session
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LoadedSession) and (self.ref, self.session, self.problems) == (
+            other.ref, other.session, other.problems)
+
+    def __repr__(self) -> str:
+        return f"LoadedSession(ref={self.ref!r}, problems={len(self.problems)})"
 
     def raise_for_problems(self) -> None:
         if any(p.severity == "error" for p in self.problems):
@@ -167,9 +191,13 @@ def _example_or_record(obj: Any, ref: str) -> LoadedSession:
         ref = str(obj["id"])
     try:
         if "inputs" in obj:
+            if (record := langsmith_record(obj)) is not None:
+                return LoadedSession(ref, record=record)
             return LoadedSession(ref, example_to_session(obj.get("inputs"), obj.get("outputs"),
                                                          obj.get("metadata"), ref=ref))
         if "messages" in obj:
+            if (record := openai_record(obj)) is not None:
+                return LoadedSession(ref, record=record)
             return LoadedSession(ref, record_to_session(obj, where=ref))
     except DataValidationError as exc:
         return _failed(ref, exc.problems)
@@ -263,7 +291,7 @@ def _iter_lines(path: Path) -> Iterator[tuple[str, Any]]:
             if not line.strip():
                 continue
             try:
-                yield f"line {n}", json.loads(line)
+                yield f"line {n}", orjson.loads(line)
             except json.JSONDecodeError as exc:
                 yield f"line {n}", _ParseError(f"line {n}", f"malformed JSON at column {exc.colno}: {exc.msg}")
 
@@ -287,6 +315,9 @@ class OpenAIJsonlSource(SessionSource):
         for ref, obj in _iter_lines(self.path):
             if isinstance(obj, _ParseError):
                 yield _bad_json(obj)
+                continue
+            if (record := openai_record(obj)) is not None:
+                yield LoadedSession(ref, record=record)
                 continue
             try:
                 yield LoadedSession(ref, record_to_session(obj, where=ref))

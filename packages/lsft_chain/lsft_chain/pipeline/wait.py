@@ -50,6 +50,9 @@ class JobUpdate(BaseModel):
 
 
 class FineTuneSummary(BaseModel):
+    """The pipeline's one output. ``data`` is the convert stage's report (``ConversionReport``'s fields).
+    A ``dry_run`` gives ``status="dry_run"``, ``job_id=""`` and only ``model`` and ``data`` set."""
+
     kind: Literal["summary"] = "summary"
     job_id: str
     status: str

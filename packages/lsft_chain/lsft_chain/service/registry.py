@@ -59,5 +59,3 @@ class ModelRegistry:
         out += [model_public(m["id"], m["created_at"], m["owned_by"]) for m in self.store.list_models()]
         return out
 
-
-__all__ = ["ModelRegistry", "OpenAIError"]

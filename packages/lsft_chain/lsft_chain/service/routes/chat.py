@@ -47,7 +47,8 @@ def _usage(result: Any) -> dict[str, int]:
 async def chat_completions(body: ChatRequest, request: Request):
     if body.n != 1:
         raise OpenAIError(400, "The embedded service generates one choice per request; set n=1.", param="n")
-    base_path, adapter_path = request.app.state.base_models.for_chat(body.model)
+    # May convert the base model once (seconds): never on the event loop.
+    base_path, adapter_path = await run_in_threadpool(request.app.state.base_models.for_chat, body.model)
     generator = request.app.state.generator()
     kwargs = dict(tools=body.tools, max_tokens=body.max_completion_tokens or body.max_tokens,
                   temperature=1.0 if body.temperature is None else body.temperature,

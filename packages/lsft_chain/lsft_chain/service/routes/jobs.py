@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from ..deps import get_store
 from ..schemas import (Hyperparameters, JobCreate, OpenAIError, checkpoint_public, event_public, job_public,
                        not_found, page)
-from ..store import TERMINAL_STATUSES, Store, new_id
+from ..store import Store, new_id
 
 router = APIRouter(prefix="/fine_tuning/jobs", tags=["fine-tuning"])
 
@@ -112,5 +112,3 @@ def list_checkpoints(job_id: str, store: Store = Depends(get_store),
     rows = store.list_checkpoints(job_id, limit=limit + 1, after=after)
     return page([checkpoint_public(c) for c in rows[:limit]], has_more=len(rows) > limit)
 
-
-__all__ = ["router", "TERMINAL_STATUSES"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 
 from ..deps import get_store
-from ..schemas import OpenAIError, model_public, not_found, page
+from ..schemas import OpenAIError, not_found, page
 from ..store import Store
 
 router = APIRouter(prefix="/models", tags=["models"])
@@ -34,5 +34,3 @@ def delete_model(model_id: str, store: Store = Depends(get_store)) -> dict:
     store.delete_model(model_id)
     return {"id": model_id, "object": "model", "deleted": True}
 
-
-__all__ = ["router", "model_public"]
