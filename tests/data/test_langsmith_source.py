@@ -1,13 +1,9 @@
-"""LangSmithDatasetSource against a real HTTP server speaking the LangSmith API subset it uses."""
+"""LangSmithDatasetSource against a real HTTP server speaking the LangSmith API: the embedded store."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 import uuid
 from collections import Counter
-from datetime import datetime, timezone
 
 import pytest
 
@@ -15,18 +11,18 @@ fastapi = pytest.importorskip("fastapi")
 uvicorn = pytest.importorskip("uvicorn")
 langsmith = pytest.importorskip("langsmith")
 
-from fastapi import FastAPI, HTTPException  # noqa: E402
 from langchain_core.messages import AIMessage, HumanMessage  # noqa: E402
 
 from lsft_chain.errors import SourceNotFoundError  # noqa: E402
+from lsft_chain.langsmith_store import create_langsmith_app  # noqa: E402
 from lsft_chain.pipeline.convert import convert_sessions  # noqa: E402
 from lsft_chain.pipeline.load import LangSmithDatasetSource, LoadSessions  # noqa: E402
+from lsft_chain.settings import Settings  # noqa: E402
+from tests.servers import serve  # noqa: E402
 
 N_EXAMPLES = 250
-NOW = datetime(2026, 1, 1, tzinfo=timezone.utc).isoformat()
-DATASET_ID = str(uuid.uuid4())
-TENANT_ID = str(uuid.uuid4())
 TOOLS = [{"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}}]
+_ENV = ("LANGSMITH_TRACING", "LANGCHAIN_TRACING_V2", "LANGSMITH_ENDPOINT", "LANGCHAIN_ENDPOINT")
 
 
 def _examples() -> list[dict]:
@@ -38,71 +34,39 @@ def _examples() -> list[dict]:
         else:  # key-value with OpenAI messages and tools
             inputs = {"messages": [{"role": "user", "content": f"q{i}"}], "tools": TOOLS}
             outputs = {"message": {"role": "assistant", "content": f"a{i}"}}
-        out.append({"id": str(uuid.UUID(int=i + 1)), "dataset_id": DATASET_ID, "inputs": inputs,
-                    "outputs": outputs, "metadata": {"i": i}, "created_at": NOW, "modified_at": NOW})
+        out.append({"id": uuid.UUID(int=i + 1), "inputs": inputs, "outputs": outputs, "metadata": {"i": i}})
     return out
 
 
-def _app(hits: Counter, examples: list[dict]) -> FastAPI:
-    app = FastAPI()
-    dataset = {"id": DATASET_ID, "name": "triples", "description": "test", "data_type": "chat",
-               "created_at": NOW, "modified_at": NOW, "example_count": len(examples)}
-
-    @app.get("/info")
-    def info() -> dict:
-        hits["/info"] += 1
-        return {"version": "0.test", "instance_flags": {}}
-
-    @app.get("/sessions")
-    def sessions(limit: int = 1) -> list:
-        hits["/sessions"] += 1
-        return [{"id": str(uuid.uuid4()), "tenant_id": TENANT_ID, "reference_dataset_id": None,
-                 "start_time": NOW, "name": "default"}]
-
-    @app.get("/datasets")
-    def datasets(name: str | None = None, limit: int = 100) -> list:
-        hits["/datasets"] += 1
-        return [dataset][:limit] if name in (None, dataset["name"]) else []
-
-    @app.get("/datasets/{dataset_id}")
-    def dataset_by_id(dataset_id: str) -> dict:
-        hits["/datasets/{id}"] += 1
-        if dataset_id != DATASET_ID:
-            raise HTTPException(404, "Dataset not found")
-        return dataset
-
-    @app.get("/examples")
-    def list_examples(dataset: str, offset: int = 0, limit: int = 100) -> list:
-        hits["/examples"] += 1
-        hits[f"/examples offset={offset} limit={limit}"] += 1
-        return examples[offset:offset + limit] if dataset == DATASET_ID else []
-
+def _count(app, hits: Counter):
+    """Count requests by route (and list_examples pages by offset/limit)."""
+    @app.middleware("http")
+    async def _hit(request, call_next):
+        path, q = request.url.path, request.query_params
+        route = "/datasets/{id}" if path.startswith("/datasets/") else path
+        hits[route] += 1
+        if path == "/examples":
+            hits[f"/examples offset={q.get('offset')} limit={q.get('limit')}"] += 1
+        return await call_next(request)
     return app
 
 
 @pytest.fixture(scope="module")
-def server():
+def server(tmp_path_factory):
     hits: Counter = Counter()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(_app(hits, _examples()), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert srv.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}", hits
-    srv.should_exit = True
-    thread.join(5)
+    settings = Settings(home=tmp_path_factory.mktemp("ls-home"), api_key=None, seed_example_dataset=False)
+    with serve(_count(create_langsmith_app(settings), hits)) as url:
+        client = langsmith.Client(api_url=url, api_key="test")
+        ds = client.create_dataset("triples", description="test")  # key-value: both shapes side by side
+        client.create_examples(dataset_id=ds.id, examples=_examples())
+        yield url, hits, str(ds.id)
 
 
 @pytest.fixture
 def client(server, monkeypatch):
-    for var in ("LANGSMITH_TRACING", "LANGCHAIN_TRACING_V2", "LANGSMITH_ENDPOINT", "LANGCHAIN_ENDPOINT"):
+    for var in _ENV:
         monkeypatch.delenv(var, raising=False)
-    url, hits = server
+    url, hits, _ = server
     hits.clear()
     return langsmith.Client(api_url=url, api_key="test", info={"version": "0.test"}), hits
 
@@ -129,9 +93,9 @@ def test_examples_are_fetched_lazily_in_pages(client, tmp_path):
     assert hits["/examples"] == 6
 
 
-def test_page_size_and_dataset_id(client):
+def test_page_size_and_dataset_id(client, server):
     c, hits = client
-    source = LangSmithDatasetSource(dataset_id=DATASET_ID, client=c, page_size=50)
+    source = LangSmithDatasetSource(dataset_id=server[2], client=c, page_size=50)
     assert sum(1 for _ in source) == N_EXAMPLES
     assert hits["/datasets/{id}"] == 1 and hits["/examples"] == 6  # 5 full pages + the empty one
 
@@ -146,7 +110,7 @@ def test_unknown_dataset_raises_source_not_found_with_hint(client):
 
 
 def test_load_runnable_builds_client_from_api_url(server, monkeypatch):
-    url, hits = server
+    url, hits, _ = server
     monkeypatch.setenv("LANGSMITH_API_KEY", "test")
     for var in ("LANGSMITH_TRACING", "LANGCHAIN_TRACING_V2"):
         monkeypatch.delenv(var, raising=False)

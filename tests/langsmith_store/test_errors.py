@@ -68,7 +68,7 @@ def test_malformed_example_in_a_batch_fails_it_all(ls_client):
     with pytest.raises(LangSmithError) as e:
         c.create_examples(dataset_id=ds.id, examples=[CHAT_OK, CHAT_OK, bad, CHAT_OK])
     text = str(e.value)
-    assert "422" in text and "example 2" in text and "inputs['input']" in text and "Fix" in text
+    assert "422" in text and "example 2" in text and "must be a non-empty list of messages" in text and "Fix" in text
     assert c.read_dataset(dataset_id=ds.id).example_count == 0
     assert list(c.list_examples(dataset_id=ds.id)) == []
     with pytest.raises(LangSmithError):  # a message of an unknown type

@@ -15,9 +15,9 @@ from typing import Any
 from ..service.store import Store
 from .schemas import DatasetCreate, ExampleCreate, ExampleUpdate, LangSmithStoreError, now_iso, splits_of, utc_iso
 
-__all__ = ["TENANT_ID", "insert_dataset", "insert_examples", "create_dataset", "get_dataset", "list_datasets", "delete_dataset", "add_examples",
-           "get_example", "list_examples", "iter_dataset_examples", "update_examples", "delete_example",
-           "get_meta", "set_meta"]
+__all__ = ["TENANT_ID", "insert_dataset", "insert_examples", "create_dataset", "get_dataset", "list_datasets",
+           "delete_dataset", "add_examples", "get_example", "list_examples", "iter_dataset_examples",
+           "update_examples", "delete_example", "get_meta", "set_meta"]
 
 #: The one tenant of an embedded store (the SDK reads it from ``GET /sessions`` to build URLs).
 TENANT_ID = str(uuid.uuid5(uuid.NAMESPACE_URL, "lsft:langsmith-store"))
@@ -241,5 +241,5 @@ def get_meta(conn: sqlite3.Connection, key: str) -> str | None:
 
 
 def set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
-    conn.execute("INSERT INTO ls_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                 (key, value))
+    conn.execute("INSERT INTO ls_meta (key, value) VALUES (?, ?) "
+                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
