@@ -1,7 +1,7 @@
 # make run   : create .venv, install, serve on $(HOST):$(PORT) with the embedded defaults
 # make test  : create .venv, install, run the default (fast) test suite
 # make test-slow : the end-to-end runs on the real SmolLM2 model
-# make bench : training throughput against TRL's SFTTrainer; figures in bench/results.json
+# make bench : the data path (against the tutorial path and an orjson floor) and training throughput (against TRL's SFTTrainer); figures in bench/results.json
 PYTHON ?= python3
 VENV ?= .venv
 HOST ?= 127.0.0.1

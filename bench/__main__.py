@@ -1,6 +1,7 @@
 """Run every benchmark: `python -m bench` (or `make bench`)."""
 
-from . import training
+from . import data_path, training
 
 if __name__ == "__main__":
-    training.main()
+    data_path.main([])
+    training.main([])
