@@ -20,7 +20,6 @@ from lsft_chain.pipeline.load import (
     source_from_spec,
 )
 
-from datapath_helpers import read_jsonl
 
 
 def _example(i: int) -> dict:

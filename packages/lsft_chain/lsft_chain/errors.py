@@ -16,7 +16,7 @@ torch) are translated where they enter and re-raised ``from`` the original.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 __all__ = [

@@ -10,7 +10,6 @@ sure about (aliases, nulls, LangChain-native content blocks, mismatched tool cal
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 __all__ = ["openai_record", "langsmith_record"]

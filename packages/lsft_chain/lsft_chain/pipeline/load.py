@@ -8,21 +8,23 @@ so a consumer can report every bad example at once.
 from __future__ import annotations
 
 import json
-import re
 
 import orjson
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from langchain_core.chat_sessions import ChatSession
 from langchain_core.runnables import RunnableConfig, RunnableSerializable
 from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError, model_validator
 
 from ..errors import ConfigError, DataError, DataValidationError, LSFTError, Problem, SourceNotFoundError
+from .examples import example_to_session
 from .fastpath import langsmith_record, openai_record
-from ..messages import RECORD_KEYS, record_to_session, to_langchain_message, to_openai_message
+from .jsonstream import ParseError as _ParseError
+from .jsonstream import iter_json_array
+from ..messages import record_to_session
 
 __all__ = [
     "LoadedSession",
@@ -35,10 +37,6 @@ __all__ = [
     "LoadRequest",
     "LoadSessions",
 ]
-
-_CHUNK = 1 << 16
-_WS = re.compile(r"[ \t\n\r]*")
-
 
 class LoadedSession:
     """One example: ``ref`` is its LangSmith id, ``"line N"`` or ``"index N"``.
@@ -94,94 +92,6 @@ class SessionSource(ABC):
         return f"<{type(self).__name__} {self.description}>"
 
 
-# ---------------------------------------------------------------------------------------------------------
-# LangSmith example → ChatSession
-
-_INPUT_KEYS = ("messages", "input", "inputs", "chat_history")
-_INPUT_TEXT_KEYS = ("question", "prompt", "query", "text")
-_OUTPUT_KEYS = ("messages", "message", "output", "outputs", "generations", "choices")
-_OUTPUT_TEXT_KEYS = ("answer", "content", "response", "completion", "text")
-
-
-def _as_messages(value: Any, role: str) -> list[Any] | None:
-    """A message list from one inputs/outputs value, or None when it is not one."""
-    if isinstance(value, str):
-        return [{"role": role, "content": value}]
-    if isinstance(value, Mapping):
-        if "choices" in value and isinstance(value["choices"], list) and value["choices"]:
-            choice = value["choices"][0]
-            return [choice.get("message")] if isinstance(choice, Mapping) and "message" in choice else None
-        if "role" in value or "type" in value or "lc" in value:
-            return [value]
-        if "message" in value:
-            return _as_messages(value["message"], role)
-        return None
-    if isinstance(value, list):
-        if len(value) == 1 and isinstance(value[0], list):  # batched: [[msg, ...]]
-            value = value[0]
-        if all(isinstance(v, (Mapping, tuple, list)) or hasattr(v, "content") for v in value):
-            return list(value)
-        return None
-    if hasattr(value, "content") and hasattr(value, "type"):  # a BaseMessage
-        return [value]
-    return None
-
-
-def _pick(d: Mapping[str, Any], keys: Sequence[str], text_keys: Sequence[str], role: str) -> list[Any] | None:
-    for key in keys:
-        if key in d and (msgs := _as_messages(d[key], role)) is not None:
-            return msgs
-    for key in text_keys:
-        if isinstance(d.get(key), str):
-            return [{"role": role, "content": d[key]}]
-    if len(d) == 1:
-        return _as_messages(next(iter(d.values())), role)
-    return None
-
-
-def example_to_session(inputs: Mapping[str, Any] | None, outputs: Mapping[str, Any] | None,
-                       metadata: Mapping[str, Any] | None = None, *, ref: str) -> ChatSession:
-    """A LangSmith example (chat schema or key-value with messages) → ``ChatSession``, tools included.
-
-    Raises ``DataValidationError`` naming ``ref``, the keys found and every bad message.
-    """
-    inputs, outputs, metadata = inputs or {}, outputs or {}, metadata or {}
-    msgs_in = _pick(inputs, _INPUT_KEYS, _INPUT_TEXT_KEYS, "user")
-    if msgs_in is None:
-        raise DataValidationError([Problem(
-            ref, "inputs", f"no messages found in inputs (keys: {sorted(inputs)})",
-            "put the conversation in inputs['input'] (LangSmith chat schema) or inputs['messages'] "
-            "(a list of {'role', 'content'} messages).", code="missing_messages_list")], source=f"example {ref}")
-    msgs_out: list[Any] = []
-    if outputs:
-        picked = _pick(outputs, _OUTPUT_KEYS, _OUTPUT_TEXT_KEYS, "assistant")
-        if picked is None:
-            raise DataValidationError([Problem(
-                ref, "outputs", f"no assistant message found in outputs (keys: {sorted(outputs)})",
-                "put the reply in outputs['output'] or outputs['message'] (one message), outputs['messages'] "
-                "(a list), or outputs['answer'] (text).", code="example_missing_assistant_message")],
-                source=f"example {ref}")
-        msgs_out = picked
-    problems: list[Problem] = []
-    messages = []
-    for i, m in enumerate([*msgs_in, *msgs_out]):
-        try:
-            messages.append(to_langchain_message(to_openai_message(m, where=ref, index=i)))
-        except DataValidationError as exc:
-            problems.extend(exc.problems)
-        except Exception as exc:  # LangChain refused the fields of an otherwise recognised message
-            problems.append(Problem(ref, "message", f"invalid message: {str(exc).splitlines()[0][:200]}",
-                                    "compare the message with OpenAI's chat format.", i, code="message_invalid"))
-    if problems:
-        raise DataValidationError(problems, source=f"example {ref}")
-    session: dict[str, Any] = {"messages": messages}
-    for key in RECORD_KEYS:
-        value = inputs.get(key, metadata.get(key))
-        if value is not None:
-            session[key] = value
-    return ChatSession(**session)  # type: ignore[typeddict-item]
-
-
 def _example_or_record(obj: Any, ref: str) -> LoadedSession:
     """One element of an export file: a LangSmith example, or an OpenAI record."""
     if not isinstance(obj, Mapping):
@@ -208,63 +118,6 @@ def _example_or_record(obj: Any, ref: str) -> LoadedSession:
 
 # ---------------------------------------------------------------------------------------------------------
 # files
-
-
-class _ParseError(Exception):
-    def __init__(self, ref: str, message: str) -> None:
-        super().__init__(message)
-        self.ref = ref
-
-
-def iter_json_array(f: IO[str], *, chunk: int = _CHUNK) -> Iterator[Any]:
-    """Yield the elements of the JSON array in ``f`` one at a time, holding about one element in memory."""
-    dec = json.JSONDecoder()
-    buf, pos, eof, consumed, index = "", 0, False, 0, 0
-
-    def fill(n: int) -> None:
-        nonlocal buf, pos, eof, consumed
-        data = f.read(n)
-        eof = not data
-        consumed += pos
-        buf, pos = buf[pos:] + data, 0
-
-    def skip_ws() -> str:
-        nonlocal pos
-        while True:
-            pos = _WS.match(buf, pos).end()  # type: ignore[union-attr]
-            if pos < len(buf) or eof:
-                return buf[pos] if pos < len(buf) else ""
-            fill(chunk)
-
-    if skip_ws() != "[":
-        raise _ParseError("index 0", f"expected a JSON array, found {buf[pos:pos + 20]!r}")
-    pos += 1
-    if skip_ws() == "]":
-        return
-    while True:
-        size = chunk
-        while True:
-            try:
-                obj, end = dec.raw_decode(buf, pos)
-                if end < len(buf) or eof:
-                    break
-            except json.JSONDecodeError as exc:
-                if eof:
-                    raise _ParseError(f"index {index}", f"malformed JSON at character {consumed + exc.pos}: "
-                                      f"{exc.msg}") from None
-            fill(size)
-            size *= 2
-        pos = end
-        yield obj
-        index += 1
-        sep = skip_ws()
-        if sep == "]":
-            return
-        if sep != ",":
-            raise _ParseError(f"index {index}", f"expected ',' or ']' at character {consumed + pos}, found "
-                              f"{sep or 'end of file'!r}")
-        pos += 1
-        skip_ws()
 
 
 def _first_char(path: Path) -> str:
