@@ -10,6 +10,7 @@ Run it with ``make run`` or ``python server.py`` (HOST, PORT, LSFT_HOME, LSFT_AP
 
 from __future__ import annotations
 
+import os
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -29,16 +30,24 @@ from lsft_chain.service.schemas import OpenAIError
 from lsft_chain.settings import Settings
 
 
-def _self_url(settings: Settings) -> str:
+def _self_url(settings: Settings, path: str) -> str:
     host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
     host = f"[{host}]" if ":" in host else host
-    return f"http://{host}:{settings.port}/openai/v1"
+    return f"http://{host}:{settings.port}{path}"
+
+
+def _langsmith_default(settings: Settings) -> dict[str, str | None] | None:
+    """/finetune reads datasets from this server's own /langsmith unless LANGSMITH_ENDPOINT names another."""
+    if os.environ.get("LANGSMITH_ENDPOINT") or os.environ.get("LANGCHAIN_ENDPOINT"):
+        return None
+    key = settings.api_key.get_secret_value() if settings.api_key else "lsft-local"
+    return {"api_url": _self_url(settings, "/langsmith"), "api_key": key}
 
 
 def create_server(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     if settings.embedded_url is None:
-        settings = settings.model_copy(update={"embedded_url": _self_url(settings)})
+        settings = settings.model_copy(update={"embedded_url": _self_url(settings, "/openai/v1")})
     service = create_service_app(settings, manage_lifecycle=False)
     langsmith_store = create_langsmith_app(settings, manage_lifecycle=False)
 
@@ -65,7 +74,7 @@ def create_server(settings: Settings | None = None) -> FastAPI:
         check_api_key(settings, request)
 
     provider = resolve_provider(settings)
-    add_routes(app, build_chain(provider), path="/finetune", dependencies=[Depends(require_key)])
+    add_routes(app, build_chain(provider, langsmith=_langsmith_default(settings)), path="/finetune", dependencies=[Depends(require_key)])
     model = provider.chat_model(provider.default_base_model).configurable_fields(
         model_name=ConfigurableField(id="model", name="Model",
                                      description="Model id: a base model or a tuned one (ft:...)."),

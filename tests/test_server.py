@@ -88,3 +88,13 @@ def test_refuses_to_listen_beyond_loopback_without_a_key():
     assert "LSFT_API_KEY" in str(e.value)
     Settings(host="0.0.0.0", api_key="x").check_bind()
     Settings(host="127.0.0.1", api_key=None).check_bind()
+
+
+def test_finetune_reads_the_servers_own_langsmith_store_by_default(server_url, monkeypatch):
+    """A dataset name with no langsmith_api_url: the seeded tutorial dataset in this server's /langsmith."""
+    from lsft_chain.langsmith_store import EXAMPLE_DATASET_NAME
+
+    summary = RemoteRunnable(f"{server_url}/finetune").invoke(
+        {"dataset_name": EXAMPLE_DATASET_NAME, "base_model": "gpt-4o-mini-2024-07-18", "dry_run": True})
+    assert summary["status"] == "dry_run"
+    assert summary["data"]["examples_out"] == 100 and summary["data"]["tokens_total"] > 100_000

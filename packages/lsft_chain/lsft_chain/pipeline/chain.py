@@ -21,7 +21,7 @@ from ..validation import MIN_EXAMPLES
 from ..providers import Provider
 from ._provider import CONFIG_KEY
 from .convert import ConvertSessions
-from .load import LoadRequest, LoadSessions
+from .load import LANGSMITH_CONFIG_KEY, LoadRequest, LoadSessions
 from .train import Hyperparameters, TrainRequest, train
 from .upload import UploadRequest, upload
 from .wait import FineTuneSummary, WaitRequest, wait
@@ -142,8 +142,9 @@ def _wait_request(state: dict[str, Any]) -> WaitRequest:
     return WaitRequest(job_id=job_id, poll_interval_s=req.poll_interval_s, timeout_s=req.wait_timeout_s, data=report)
 
 
-def build_chain(provider: Provider | None = None) -> Runnable:
-    """The pipeline; ``provider`` fixes the endpoint (default: resolved from settings at run time)."""
+def build_chain(provider: Provider | None = None, *, langsmith: dict[str, str | None] | None = None) -> Runnable:
+    """The pipeline. ``provider`` fixes the fine-tuning endpoint (default: resolved from settings at run time);
+    ``langsmith`` (``{"api_url", "api_key"}``) is the LangSmith store used when a request names none."""
     to_job = (
         RunnablePassthrough.assign(job=RunnableLambda(_train_request, name="train_request") | train)
         | RunnableLambda(_wait_request, name="wait_request")
@@ -155,8 +156,13 @@ def build_chain(provider: Provider | None = None) -> Runnable:
     pipeline = RunnableLambda(_request, name="request") | RunnableBranch(
         (lambda s: s["request"].resume_job_id is not None, resume), full)
     pipeline = pipeline.with_types(input_type=FineTuneRequest, output_type=FineTuneSummary)
+    configurable: dict[str, Any] = {}
     if provider is not None:
-        pipeline = pipeline.with_config(configurable={CONFIG_KEY: provider})
+        configurable[CONFIG_KEY] = provider
+    if langsmith is not None:
+        configurable[LANGSMITH_CONFIG_KEY] = langsmith
+    if configurable:
+        pipeline = pipeline.with_config(configurable=configurable)
     return pipeline.with_config(run_name="lsft_finetune")
 
 

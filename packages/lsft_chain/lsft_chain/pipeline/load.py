@@ -27,6 +27,7 @@ from .jsonstream import iter_json_array
 from ..messages import record_to_session
 
 __all__ = [
+    "LANGSMITH_CONFIG_KEY",
     "LoadedSession",
     "SessionSource",
     "LangSmithDatasetSource",
@@ -310,6 +311,9 @@ def source_from_spec(*, dataset_name: str | None = None, dataset_id: str | None 
 # the Runnable
 
 
+LANGSMITH_CONFIG_KEY = "lsft_langsmith"
+
+
 class LoadRequest(BaseModel):
     """Where to load sessions from: exactly one of a LangSmith dataset name, a dataset id, or a file path."""
 
@@ -357,7 +361,7 @@ class LoadSessions(RunnableSerializable[LoadRequest | dict, SessionSource]):
     def get_output_schema(self, config: RunnableConfig | None = None) -> type[BaseModel]:
         return SessionSourceSchema
 
-    def _load(self, request: LoadRequest | Mapping[str, Any]) -> SessionSource:
+    def _load(self, request: LoadRequest | Mapping[str, Any], config: RunnableConfig | None = None) -> SessionSource:
         if not isinstance(request, LoadRequest):
             try:
                 request = LoadRequest.model_validate(dict(request))
@@ -371,8 +375,15 @@ class LoadSessions(RunnableSerializable[LoadRequest | dict, SessionSource]):
         if client is None:
             import langsmith
 
-            client = langsmith.Client(api_url=request.langsmith_api_url) if request.langsmith_api_url \
-                else langsmith.Client()
+            # A default store set by whoever built the chain (server.py: its own /langsmith), used when the
+            # request names none and LANGSMITH_ENDPOINT is not set.
+            default = ((config or {}).get("configurable") or {}).get(LANGSMITH_CONFIG_KEY) or {}
+            if request.langsmith_api_url:
+                client = langsmith.Client(api_url=request.langsmith_api_url)
+            elif default.get("api_url"):
+                client = langsmith.Client(api_url=default["api_url"], api_key=default.get("api_key"))
+            else:
+                client = langsmith.Client()
         source = LangSmithDatasetSource(dataset_name=request.dataset_name, dataset_id=request.dataset_id,
                                         client=client, page_size=self.page_size)
         _ = source.dataset
