@@ -185,6 +185,9 @@ def main(argv: list[str] | None = None) -> dict:
     figures.update({
         "speedup_vs_tutorial": ours["examples_per_s"] / tut["examples_per_s"],
         "time_vs_floor": ours["seconds"] / floor["seconds"],
+        # The floor parses the whole document with one orjson.loads, which costs it memory and time at the
+        # large size; the small run is the tighter comparison.
+        "time_vs_floor_small": figures["lsft"]["small"]["seconds"] / figures["floor"]["small"]["seconds"],
         "memory_growth": growth,
         "targets": {"speedup_vs_tutorial": ">= 3", "time_vs_floor": "<= 1.5", "lsft_memory_growth": "flat (~1x)"},
     })
@@ -196,7 +199,8 @@ def main(argv: list[str] | None = None) -> dict:
               f"{s['peak_rss_mb']:6.0f} MB at {small_n:,} -> {b['peak_rss_mb']:6.0f} MB at {big_n:,} "
               f"({growth[k]:.2f}x)")
     print(f"  lsft / tutorial throughput : {figures['speedup_vs_tutorial']:.2f}x  (target >= 3x)")
-    print(f"  lsft time / floor time     : {figures['time_vs_floor']:.2f}x  (target <= 1.5x)")
+    print(f"  lsft time / floor time     : {figures['time_vs_floor']:.2f}x at {big_n:,}, "
+          f"{figures['time_vs_floor_small']:.2f}x at {small_n:,}  (target <= 1.5x)")
     print(f"  lsft memory growth 10x data: {growth['lsft']:.2f}x  (tutorial: {growth['tutorial']:.2f}x)")
     record("data_path", figures)
     return figures
