@@ -155,15 +155,17 @@ def _bad_json(err: _ParseError) -> LoadedSession:
                                      "(one complete JSON object per line for JSONL).", code="invalid_json")])
 
 
-class OpenAIJsonlSource(SessionSource):
-    """OpenAI chat fine-tuning JSONL, read line by line; refs are ``"line N"``."""
-
+class _FileSource(SessionSource):
     def __init__(self, path: str | Path) -> None:
         self.path = _check_file(path)
 
     @property
     def description(self) -> str:
         return str(self.path)
+
+
+class OpenAIJsonlSource(_FileSource):
+    """OpenAI chat fine-tuning JSONL, read line by line; refs are ``"line N"``."""
 
     def __iter__(self) -> Iterator[LoadedSession]:
         for ref, obj in _iter_lines(self.path):
@@ -179,15 +181,8 @@ class OpenAIJsonlSource(SessionSource):
                 yield _failed(ref, exc.problems)
 
 
-class LangSmithExportFileSource(SessionSource):
+class LangSmithExportFileSource(_FileSource):
     """A LangSmith export: a JSON array of examples (parsed incrementally) or JSONL of examples."""
-
-    def __init__(self, path: str | Path) -> None:
-        self.path = _check_file(path)
-
-    @property
-    def description(self) -> str:
-        return str(self.path)
 
     def __iter__(self) -> Iterator[LoadedSession]:
         if _first_char(self.path) != "[":
