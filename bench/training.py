@@ -16,15 +16,18 @@ from pathlib import Path
 
 from .results import record
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "langsmith_chat_dataset.json"
 
 
 def _records(n: int) -> list[dict]:
     from lsft_chain.pipeline.convert import convert_sessions
     from lsft_chain.pipeline.load import source_from_spec
 
+    from lsft_chain.langsmith_store import example_dataset_records  # the tutorial's dataset, shipped in the package
+
     with tempfile.TemporaryDirectory() as d:
-        report = convert_sessions(source_from_spec(path=str(DATA)), Path(d) / "train.jsonl")
+        data = Path(d) / "langsmith_chat_dataset.json"
+        data.write_text(json.dumps(example_dataset_records()))
+        report = convert_sessions(source_from_spec(path=str(data)), Path(d) / "train.jsonl")
         lines = Path(report.path).read_text().splitlines()[:n]
     return [json.loads(line) for line in lines]
 

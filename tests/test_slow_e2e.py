@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 from langchain_core.messages import HumanMessage
@@ -14,9 +13,10 @@ from langserve import RemoteRunnable
 
 from lsft_chain.settings import Settings
 from server import create_server
+from tests.paths import SHARED_DATA
 from tests.servers import free_port, serve
 
-DATASET = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "langsmith_chat_dataset.json"
+DATASET = SHARED_DATA / "langsmith_chat_dataset.json"
 N_EXAMPLES = 12
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-DATA = Path("/work/shared/data")
+from tests.paths import SHARED_DATA as DATA
 EXAMPLE_DATASET = DATA / "langsmith_chat_dataset.json"
 OPENAI_FILES = ["drone_training.jsonl", "tool_calls_zava_retail.jsonl", "toy_chat_fine_tuning.jsonl"]
 

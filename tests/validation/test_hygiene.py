@@ -10,6 +10,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from langchain_core.messages import messages_to_dict
 
+from tests.paths import SHARED_DATA
 from lsft_chain.messages import record_to_session, session_to_record, to_langchain_message
 from lsft_chain.pipeline.convert import convert_sessions
 from lsft_chain.pipeline.fastpath import langsmith_record, openai_record
@@ -141,7 +142,7 @@ def test_fast_path_writes_what_the_general_path_writes(record):
 
 
 def test_fast_path_covers_the_sample_files():
-    data = Path("/work/shared/data")
+    data = SHARED_DATA
     for name in ("drone_training.jsonl", "tool_calls_zava_retail.jsonl", "toy_chat_fine_tuning.jsonl"):
         for line in (data / name).read_text().splitlines():
             assert openai_record(json.loads(line)) is not None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -12,7 +11,7 @@ from lsft_chain.pipeline.convert import check_record as convert_check_record, co
 from lsft_chain.pipeline.load import source_from_spec
 from lsft_chain.validation import check_record
 
-DATA = Path("/work/shared/data")
+from tests.paths import SHARED_DATA as DATA
 U, A, S = ({"role": "user", "content": "q"}, {"role": "assistant", "content": "a"},
            {"role": "system", "content": "s"})
 

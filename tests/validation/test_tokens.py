@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -17,7 +16,7 @@ VECTORS = [
     "<|endoftext|> is text here", "1234567890 3.14159 -42 1e10", "Ｆｕｌｌｗｉｄｔｈ ｔｅｘｔ", "\u200b\u00a0\ufeff",
     "https://example.com/path?q=1&r=2#frag", "مرحبا بالعالم", "Привет, мир", "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 𝕞𝕒𝕥𝕙",
 ]
-DATA = Path("/work/shared/data")
+from tests.paths import SHARED_DATA as DATA
 
 
 @pytest.mark.parametrize("encoding", ["cl100k_base", "o200k_base"])
