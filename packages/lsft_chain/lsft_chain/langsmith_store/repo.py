@@ -26,6 +26,15 @@ _DATASET_SELECT = ("SELECT d.*, (SELECT COUNT(*) FROM ls_examples e WHERE e.data
                    "FROM ls_datasets d")
 
 
+def _metadata_filter(column: str, metadata: dict[str, Any] | None) -> tuple[str, list[Any]]:
+    """SQL (and its arguments) keeping rows whose JSON ``column`` has every key/value of ``metadata``."""
+    sql, args = "", []
+    for k, v in (metadata or {}).items():
+        sql += f" AND json_extract({column}, ?) = ?"
+        args += [f'$."{k}"', v if isinstance(v, (str, int, float)) else json.dumps(v)]
+    return sql, args
+
+
 def _loads(v: str | None) -> Any:
     return None if v is None else json.loads(v)
 
@@ -100,9 +109,8 @@ def list_datasets(store: Store, *, ids: Sequence[str] = (), data_type: str | Non
         sql, args = sql + " AND d.name = ?", [*args, name]
     if name_contains:
         sql, args = sql + " AND instr(lower(d.name), lower(?)) > 0", [*args, name_contains]
-    for k, v in (metadata or {}).items():
-        sql += " AND json_extract(d.metadata, ?) = ?"
-        args += [f'$."{k}"', v if isinstance(v, (str, int, float)) else json.dumps(v)]
+    more_sql, more_args = _metadata_filter("d.metadata", metadata)
+    sql, args = sql + more_sql, args + more_args
     sql += " ORDER BY d.rowid DESC LIMIT ? OFFSET ?"
     with store.connect() as conn:
         return [_dataset_public(r) for r in conn.execute(sql, [*args, limit, offset])]
@@ -177,9 +185,8 @@ def list_examples(store: Store, *, dataset_id: str | None = None, ids: Sequence[
     if splits:
         sql += f" AND EXISTS (SELECT 1 FROM json_each(splits) WHERE value IN ({','.join('?' for _ in splits)}))"
         args += list(splits)
-    for k, v in (metadata or {}).items():
-        sql += " AND json_extract(metadata, ?) = ?"
-        args += [f'$."{k}"', v if isinstance(v, (str, int, float)) else json.dumps(v)]
+    more_sql, more_args = _metadata_filter("metadata", metadata)
+    sql, args = sql + more_sql, args + more_args
     sql += " ORDER BY seq LIMIT ? OFFSET ?"
     with store.connect() as conn:
         return [_example_public(r) for r in conn.execute(sql, [*args, limit, offset])]
