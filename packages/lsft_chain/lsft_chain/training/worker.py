@@ -142,17 +142,15 @@ class JobWorker:
             if current.get("status") == "cancelled":
                 self._kill(proc, grace=5)  # the child notices within a step; don't wait on a slow one
                 return True
-        if proc.exitcode != 0 and self.store.update_job(
-                job["id"], only_if_status={"running"}, status="failed", finished_at=int(time.time()),
-                error={"code": "internal_error", "param": None,
-                       "message": f"The training process exited with code {proc.exitcode}; see "
-                                  f"{self.store.job_dir(job['id']) / 'train.log'}."}):
-            self.store.add_event(job["id"], "Fine-tuning job failed: the training process died", level="error")
-        elif proc.exitcode == 0 and self.store.update_job(
-                job["id"], only_if_status={"running"}, status="failed", finished_at=int(time.time()),
-                error={"code": "internal_error", "param": None,
-                       "message": "The training process ended without a result."}):
-            self.store.add_event(job["id"], "Fine-tuning job failed: no result", level="error")
+        # The child ends every job it ran with a terminal status; a job still "running" means it died.
+        if proc.exitcode != 0:
+            why = (f"The training process exited with code {proc.exitcode}; see "
+                   f"{self.store.job_dir(job['id']) / 'train.log'}.")
+        else:
+            why = "The training process ended without a result."
+        if self.store.update_job(job["id"], only_if_status={"running"}, status="failed", finished_at=int(time.time()),
+                                 error={"code": "internal_error", "param": None, "message": why}):
+            self.store.add_event(job["id"], f"Fine-tuning job failed: {why}", level="error")
         return True
 
     @staticmethod
